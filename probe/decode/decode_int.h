@@ -42,6 +42,7 @@ struct mdr_dctx {
 	uint8_t tdepth;         /* tunnel layers crossed so far */
 	uint8_t mpls;           /* MPLS labels popped so far (all layers) */
 	uint8_t reasm;          /* datagrams reassembled during this call */
+	uint8_t l2nest;         /* Ethernet-in-Ethernet layers (FabricPath, PBB) */
 };
 
 /* Bytes readable at off without crossing lim or the capture. */

@@ -140,6 +140,21 @@ int mdr_dec_mpls(struct mdr_dctx *c, uint32_t off, uint32_t lim)
 	}
 }
 
+/*
+ * Ethernet carried in Ethernet: Cisco FabricPath (0x8903: 2-byte FTag/TTL,
+ * then the inner frame) and 802.1ah PBB (0x88e7: 4-byte I-TAG, then the
+ * inner frame). Nesting is bounded so a crafted frame cannot recurse deep.
+ */
+static int dec_mac_in_mac(struct mdr_dctx *c, uint32_t hdr, uint32_t off, uint32_t lim)
+{
+	if (c->l2nest >= MDR_MAX_TUNNEL_DEPTH)
+		return -MDR_DERR_TUNNEL_TOO_DEEP;
+	if (mdr_dec_avail(c, off, lim) < hdr)
+		return -MDR_DERR_ETH_TRUNC;
+	c->l2nest++;
+	return mdr_dec_ethernet(c, off + hdr, lim);
+}
+
 int mdr_dec_ethertype(struct mdr_dctx *c, uint16_t type, uint32_t off,
 		      uint32_t lim)
 {
@@ -157,6 +172,10 @@ int mdr_dec_ethertype(struct mdr_dctx *c, uint16_t type, uint32_t off,
 		return mdr_dec_mpls(c, off, lim);
 	case ETH_P_PPPOES:
 		return dec_pppoe(c, off, lim);
+	case 0x8903:            /* Cisco FabricPath */
+		return dec_mac_in_mac(c, 2, off, lim);
+	case 0x88e7:            /* 802.1ah provider backbone bridging */
+		return dec_mac_in_mac(c, 4, off, lim);
 	default:
 		return -MDR_DERR_NOT_IP;
 	}

@@ -18,6 +18,7 @@ struct walk {
 	uint32_t len;
 	uint32_t off;
 	unsigned mpls;
+	unsigned l2nest;
 };
 
 static uint64_t mix64(uint64_t h)
@@ -154,6 +155,12 @@ static uint32_t walk_ethertype(struct walk *w, uint16_t type)
 		return walk_mpls(w);
 	case 0x8864:
 		return walk_pppoe(w);
+	case 0x8903:    /* FabricPath / 802.1ah: inner Ethernet, as the decoder */
+	case 0x88e7:
+		if (++w->l2nest > MDR_MAX_TUNNEL_DEPTH || !need(w, type == 0x8903 ? 2 : 4))
+			return 0;
+		w->off += type == 0x8903 ? 2 : 4;
+		return walk_ethernet(w);
 	default:
 		return 0;
 	}

@@ -1816,12 +1816,53 @@ static void test_length_beyond_complete_frame(void **state)
 	mdr_decoder_free(d);
 }
 
+/* Cisco FabricPath and 802.1ah PBB wrap a whole Ethernet frame. */
+static void test_mac_in_mac(void **state)
+{
+	(void)state;
+	struct mdr_decoder *d = newdec(false);
+	struct fb f;
+	struct mdr_pkt p;
+	uint8_t w[2048];
+	static const struct { uint16_t type; uint32_t hdr; } enc[] = { { 0x8903, 2 }, { 0x88e7, 4 } };
+
+	mk_udp4(&f, "10.0.0.1", "10.0.0.2", 1111, 53, 8);
+	for (size_t i = 0; i < 2; i++) {
+		memset(w, 0xab, 14 + enc[i].hdr);
+		w[12] = (uint8_t)(enc[i].type >> 8);
+		w[13] = (uint8_t)enc[i].type;
+		memcpy(w + 14 + enc[i].hdr, f.b, f.len);
+		uint32_t n = 14 + enc[i].hdr + f.len;
+		assert_int_equal(dec(d, MDR_LINK_ETHERNET, w, n, &p), MDR_DECODE_OK);
+		assert_string_equal(ipstr(&p.key.src, 4), "10.0.0.1");
+		assert_int_equal(p.key.dport, 53);
+		/* same worker as the plain frame of the flow */
+		assert_int_equal(mdr_decode_dispatch_hash(MDR_LINK_ETHERNET, w, n),
+				 mdr_decode_dispatch_hash(MDR_LINK_ETHERNET, f.b, f.len));
+		assert_int_equal(dec(d, MDR_LINK_ETHERNET, w, 14 + enc[i].hdr - 1, &p),
+				 -MDR_DERR_ETH_TRUNC);
+	}
+	/* nesting is bounded */
+	uint32_t n = 0;
+	for (int k = 0; k < 6; k++) {
+		memset(w + n, 0xab, 12);
+		w[n + 12] = 0x89;
+		w[n + 13] = 0x03;
+		w[n + 14] = w[n + 15] = 0;
+		n += 16;
+	}
+	memcpy(w + n, f.b, f.len);
+	assert_int_equal(dec(d, MDR_LINK_ETHERNET, w, n + f.len, &p), -MDR_DERR_TUNNEL_TOO_DEEP);
+	mdr_decoder_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eth_ipv4_tcp),
 		cmocka_unit_test(test_padding_and_snaplen),
 		cmocka_unit_test(test_length_beyond_complete_frame),
+		cmocka_unit_test(test_mac_in_mac),
 		cmocka_unit_test(test_vlan_qinq),
 		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_link_types),
