@@ -25,7 +25,7 @@ out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 peak() { awk '/Maximum resident/ {print $6/1024}' "$1"; }
 
 echo "== baseline: libpcap read loop"
-/usr/bin/time -v "$bin/pcap_read" "$pcap" > "$out/base.txt" 2> "$out/base.time"
+/usr/bin/time -v "$bin/bench/pcap_read" "$pcap" > "$out/base.txt" 2> "$out/base.time"
 read -r _ bpk _ bby _ bs _ bg _ bm _ < "$out/base.txt"
 
 run_probe() { # name, extra args

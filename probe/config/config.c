@@ -280,8 +280,11 @@ static int walk(struct yctx *y, yaml_node_t *n, const char *prefix, int depth)
 
 		if (!k || !v || k->type != YAML_SCALAR_NODE)
 			return errf(y->eb, y->el, "%skey under '%s' is not a plain name", where, prefix);
-		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "",
-			 (const char *)k->data.scalar.value);
+		int kl = snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "",
+				  (const char *)k->data.scalar.value);
+
+		if (kl < 0 || (size_t)kl >= sizeof(key))
+			return errf(y->eb, y->el, "%skey under '%s' is too long", where, prefix);
 		rc = walk(y, v, key, depth + 1);
 		if (rc)
 			return rc;
