@@ -4,6 +4,7 @@
  *   mdrprobe -r FILE.pcap -l OUTDIR          replay a pcap/pcapng file
  *   mdrprobe -i IFACE -l OUTDIR              live capture with libpcap
  *   mdrprobe --dpdk 'EAL ARGS' -l OUTDIR     DPDK port (cfg dpdk.port)
+ *   mdrprobe query --store DIR 'EXPR'        search stored flows (storage/)
  *
  * Flags follow Suricata (-r -i -l -c -k --set). Precedence: defaults, then
  * the -c YAML file, then flags in order. SIGINT/SIGTERM stop the capture;
@@ -20,6 +21,7 @@
 #include "capture/capture.h"
 #include "config/config.h"
 #include "pipeline/pipeline.h"
+#include "query.h"
 
 #define MDR_VERSION "0.1.0"
 
@@ -36,6 +38,7 @@ static void usage(FILE *o)
 {
 	fprintf(o,
 		"usage: mdrprobe [options] (-r FILE | -i IFACE | --dpdk 'EAL ARGS')\n"
+		"       mdrprobe query --store DIR [--json|--csv] [--limit N] [--explain] EXPR\n"
 		"  -r FILE            read a pcap/pcapng file (libpcap)\n"
 		"  -i IFACE           live capture on an interface (libpcap)\n"
 		"  --dpdk 'ARGS'      DPDK capture; ARGS are EAL arguments, e.g.\n"
@@ -167,6 +170,8 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return mdr_query_main(argc - 1, argv + 1);
 	mdr_config_default(&cfg);
 	if (parse_args(argc, argv, &cli, &cfg) != 0)
 		return 2;
