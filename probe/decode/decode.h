@@ -25,7 +25,9 @@
 enum mdr_linktype {
 	MDR_LINK_NULL = 0,       /* BSD loopback, host-order AF_ family */
 	MDR_LINK_ETHERNET = 1,
+	MDR_LINK_PPP = 9,        /* PPP, optional ff 03, then the PPP protocol */
 	MDR_LINK_RAW = 101,      /* raw IPv4/IPv6 (also DLT_RAW 12/14) */
+	MDR_LINK_C_HDLC = 104,   /* Cisco HDLC: address, control, EtherType */
 	MDR_LINK_LOOP = 108,     /* OpenBSD loopback, network-order AF_ */
 	MDR_LINK_LINUX_SLL = 113,
 	MDR_LINK_IPV4 = 228,

@@ -224,6 +224,42 @@ static int dec_sll(struct mdr_dctx *c, uint32_t hlen, uint32_t proto_off)
 				 MDR_LIM_NONE);
 }
 
+/* Cisco HDLC: address, control, then an EtherType. */
+static int dec_chdlc(struct mdr_dctx *c)
+{
+	if (c->cap < 4)
+		return -MDR_DERR_ETH_TRUNC;
+	return mdr_dec_ethertype(c, mdr_load_be16(c->buf + 2), 4, MDR_LIM_NONE);
+}
+
+/*
+ * PPP: optional address/control (ff 03), then the PPP protocol number.
+ * Cisco routers also write Cisco HDLC frames (0f/8f 00 + EtherType) as PPP.
+ */
+static int dec_ppp(struct mdr_dctx *c)
+{
+	uint32_t off = 0;
+	uint16_t proto;
+
+	if (c->cap >= 2 && (c->buf[0] == 0x0f || c->buf[0] == 0x8f) && c->buf[1] == 0x00)
+		return dec_chdlc(c);
+	if (c->cap >= 2 && c->buf[0] == 0xff && c->buf[1] == 0x03)
+		off = 2;
+	if (c->cap < off + 2)
+		return -MDR_DERR_ETH_TRUNC;
+	proto = mdr_load_be16(c->buf + off);
+	switch (proto) {
+	case 0x0021:
+		return mdr_dec_ipv4(c, off + 2, MDR_LIM_NONE);
+	case 0x0057:
+		return mdr_dec_ipv6(c, off + 2, MDR_LIM_NONE);
+	case 0x0281:
+		return mdr_dec_mpls(c, off + 2, MDR_LIM_NONE);
+	default:
+		return -MDR_DERR_NOT_IP;
+	}
+}
+
 int mdr_dec_link(struct mdr_dctx *c, int linktype)
 {
 	switch (linktype) {
@@ -244,6 +280,10 @@ int mdr_dec_link(struct mdr_dctx *c, int linktype)
 		return mdr_dec_ipv4(c, 0, MDR_LIM_NONE);
 	case MDR_LINK_IPV6:
 		return mdr_dec_ipv6(c, 0, MDR_LIM_NONE);
+	case MDR_LINK_PPP:
+		return dec_ppp(c);
+	case MDR_LINK_C_HDLC:
+		return dec_chdlc(c);
 	default:
 		return -MDR_DERR_LINK_UNSUPPORTED;
 	}

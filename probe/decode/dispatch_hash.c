@@ -190,6 +190,28 @@ static uint32_t walk_null(struct walk *w)
 	return v ? hash_ip(w, v) : 0;
 }
 
+/* PPP: optional ff 03, then the protocol, as the decoder reads it (with Cisco HDLC). */
+static uint32_t walk_ppp(struct walk *w)
+{
+	uint16_t proto;
+
+	if (need(w, 4) && (w->d[0] == 0x0f || w->d[0] == 0x8f) && w->d[1] == 0x00) {
+		w->off = 4;
+		return walk_ethertype(w, mdr_load_be16(w->d + 2));
+	}
+	if (need(w, 2) && w->d[0] == 0xff && w->d[1] == 0x03)
+		w->off = 2;
+	if (!need(w, 2))
+		return 0;
+	proto = mdr_load_be16(w->d + w->off);
+	w->off += 2;
+	if (proto == 0x0021)
+		return hash_ip(w, 4);
+	if (proto == 0x0057)
+		return hash_ip(w, 6);
+	return proto == 0x0281 ? walk_mpls(w) : 0;
+}
+
 uint32_t mdr_decode_dispatch_hash(int linktype, const uint8_t *data,
 				  uint32_t caplen)
 {
@@ -219,6 +241,13 @@ uint32_t mdr_decode_dispatch_hash(int linktype, const uint8_t *data,
 		return hash_ip(&w, 4);
 	case MDR_LINK_IPV6:
 		return hash_ip(&w, 6);
+	case MDR_LINK_C_HDLC:
+		if (!need(&w, 4))
+			return 0;
+		w.off = 4;
+		return walk_ethertype(&w, mdr_load_be16(data + 2));
+	case MDR_LINK_PPP:
+		return walk_ppp(&w);
 	default:
 		return 0;
 	}

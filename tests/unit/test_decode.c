@@ -1174,10 +1174,53 @@ static void test_mac_in_mac(void **state)
 	mdr_decoder_free(d);
 }
 
+/* PPP (with and without ff 03, IPv4, IPv6), Cisco HDLC, and HDLC written as PPP. */
+static void test_ppp_and_hdlc(void **state)
+{
+	(void)state;
+	struct mdr_decoder *d = newdec(false);
+	struct fb f, v6 = { 0 };
+	struct mdr_pkt p;
+	uint8_t w[2048];
+
+	mk_udp4(&f, "10.0.0.1", "10.0.0.2", 1111, 53, 8);
+	ip6(&v6, "2001:db8::1", "2001:db8::2", 17);
+	udp(&v6, 546, 547);
+	fb_done(&v6);
+	static const uint8_t hdr[][4] = { { 0xff, 0x03, 0x00, 0x21 }, { 0x00, 0x21 },
+					  { 0x0f, 0x00, 0x08, 0x00 } };
+	static const uint32_t hlen[] = { 4, 2, 4 };
+	for (size_t i = 0; i < 3; i++) {
+		memcpy(w, hdr[i], hlen[i]);
+		memcpy(w + hlen[i], f.b + 14, f.len - 14);
+		uint32_t n = hlen[i] + f.len - 14;
+		int link = i == 2 ? MDR_LINK_C_HDLC : MDR_LINK_PPP;
+		assert_int_equal(dec(d, link, w, n, &p), MDR_DECODE_OK);
+		assert_string_equal(ipstr(&p.key.src, 4), "10.0.0.1");
+		assert_int_equal(p.l3_off, hlen[i]);
+		assert_int_equal(mdr_decode_dispatch_hash(link, w, n),
+				 mdr_decode_dispatch_hash(MDR_LINK_ETHERNET, f.b, f.len));
+		if (i == 2) {               /* Cisco HDLC frames in a PPP capture */
+			assert_int_equal(dec(d, MDR_LINK_PPP, w, n, &p), MDR_DECODE_OK);
+			assert_int_equal(mdr_decode_dispatch_hash(MDR_LINK_PPP, w, n),
+					 mdr_decode_dispatch_hash(MDR_LINK_ETHERNET, f.b, f.len));
+		}
+		assert_int_equal(dec(d, link, w, 1, &p), -MDR_DERR_ETH_TRUNC);
+	}
+	memcpy(w, "\xff\x03\x00\x57", 4);
+	memcpy(w + 4, v6.b, v6.len);
+	assert_int_equal(dec(d, MDR_LINK_PPP, w, 4 + v6.len, &p), MDR_DECODE_OK);
+	check_key(&p, 6, "2001:db8::1", "2001:db8::2", 17, 546, 547);
+	memcpy(w, "\xff\x03\xc0\x21", 4);  /* LCP: not IP */
+	assert_int_equal(dec(d, MDR_LINK_PPP, w, 4 + v6.len, &p), -MDR_DERR_NOT_IP);
+	mdr_decoder_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eth_ipv4_tcp),
+		cmocka_unit_test(test_ppp_and_hdlc),
 		cmocka_unit_test(test_padding_and_snaplen),
 		cmocka_unit_test(test_length_beyond_complete_frame),
 		cmocka_unit_test(test_mac_in_mac),
