@@ -592,3 +592,9 @@ void mdr_reasm_flush(struct mdr_reasm *r, struct mdr_stream *s, void *flow,
 	}
 	mdr_reasm_release(r, s);
 }
+
+void mdr_reasm_stop(struct mdr_reasm *r, struct mdr_stream *s)
+{
+	s->flags |= MDR_STREAM_F_DEPTH;
+	mdr_reasm_release(r, s);
+}

@@ -101,6 +101,13 @@ void mdr_reasm_ack(struct mdr_reasm *r, struct mdr_stream *s, void *flow,
 /* End of flow: deliver what is buffered (gaps reported), release memory. */
 void mdr_reasm_flush(struct mdr_reasm *r, struct mdr_stream *s, void *flow, int dir);
 
+/*
+ * The consumers want nothing more from this direction (e.g. TLS after the
+ * handshake): stop delivering, as if the depth was reached, and release
+ * what is held. Not counted as depth_reached.
+ */
+void mdr_reasm_stop(struct mdr_reasm *r, struct mdr_stream *s);
+
 /* Release buffered segments without delivering them. */
 void mdr_reasm_release(struct mdr_reasm *r, struct mdr_stream *s);
 
