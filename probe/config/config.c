@@ -20,7 +20,8 @@
 #include <strings.h>
 #include <yaml.h>
 
-enum key_type { K_U32, K_U16, K_SIZE, K_SIZE32, K_DURATION, K_BOOL, K_STR, K_RINGFULL };
+enum key_type { K_U32, K_U16, K_SIZE, K_SIZE32, K_DURATION, K_BOOL, K_STR, K_RINGFULL,
+		K_NETLIST /* a string; in YAML also a list */ };
 
 struct key_def {
 	const char *name;
@@ -41,6 +42,7 @@ static const struct key_def keys[] = {
 	{ "outdir", K_STR, OFF(outdir), SZ(outdir), 0, 0, "output directory (-l)" },
 	{ "capture.ring-size", K_SIZE, OFF(capture.ring_size), 0, 1 << 20, 2 * GB - 1, "bytes of frames queued per worker" },
 	{ "capture.record-ring", K_U32, OFF(capture.record_ring), 0, 64, 1 << 24, "flow records queued per worker" },
+	{ "capture.event-ring", K_U32, OFF(capture.event_ring), 0, 64, 1 << 22, "app-layer events queued per worker" },
 	{ "capture.ring-full", K_RINGFULL, OFF(capture.ring_full), 0, 0, 0, "auto|wait|drop" },
 	{ "capture.snaplen", K_U32, OFF(capture.snaplen), 0, 64, 262144, "live capture snap length" },
 	{ "capture.promisc", K_BOOL, OFF(capture.promisc), 0, 0, 0, "promiscuous mode" },
@@ -71,6 +73,18 @@ static const struct key_def keys[] = {
 	{ "reassembly.depth", K_SIZE, OFF(reassembly.depth), 0, 0, 1ull << 40, "bytes per direction (0 = unlimited)" },
 	{ "reassembly.memcap", K_SIZE, OFF(reassembly.memcap), 0, 1 << 16, 64 * GB, "out-of-order bytes per worker" },
 	{ "reassembly.stream-buffer", K_SIZE32, OFF(reassembly.max_stream_buffer), 0, 4096, 1 << 30, "out-of-order bytes per stream" },
+	{ "classify.enabled", K_BOOL, OFF(classify.enabled), 0, 0, 0, "nDPI protocol classification" },
+	{ "classify.max-packets", K_U32, OFF(classify.max_pkts), 0, 1, 100000, "TCP/other packets fed to nDPI before it guesses" },
+	{ "classify.max-packets-udp", K_U32, OFF(classify.max_pkts_udp), 0, 1, 100000, "UDP packets fed to nDPI before it guesses" },
+	{ "classify.protos-file", K_STR, OFF(classify.protos_file), SZ(classify.protos_file), 0, 0, "nDPI protocols file (\"\" = none)" },
+	{ "classify.categories-file", K_STR, OFF(classify.categories_file), SZ(classify.categories_file), 0, 0, "nDPI categories file" },
+	{ "classify.risky-domains-file", K_STR, OFF(classify.risky_domains_file), SZ(classify.risky_domains_file), 0, 0, "nDPI risky domains file" },
+	{ "classify.ja3-file", K_STR, OFF(classify.ja3_file), SZ(classify.ja3_file), 0, 0, "malicious JA3 fingerprints (CSV)" },
+	{ "classify.sha1-file", K_STR, OFF(classify.sha1_file), SZ(classify.sha1_file), 0, 0, "malicious certificate SHA-1s (CSV)" },
+	{ "app-layer.enabled", K_BOOL, OFF(app_layer_enabled), 0, 0, 0, "DNS/HTTP/TLS/SSH/credential parsers and their events" },
+	{ "geoip.city-db", K_STR, OFF(enrich.city_db), SZ(enrich.city_db), 0, 0, "MaxMind City database (\"\" = off)" },
+	{ "geoip.asn-db", K_STR, OFF(enrich.asn_db), SZ(enrich.asn_db), 0, 0, "MaxMind ASN database (\"\" = off)" },
+	{ "home-net", K_NETLIST, OFF(enrich.home_net), SZ(enrich.home_net), 0, 0, "the customer's networks" },
 	{ "outputs.eve.enabled", K_BOOL, OFF(output.eve_enabled), 0, 0, 0, "write EVE JSON" },
 	{ "outputs.eve.filename", K_STR, OFF(output.eve_filename), SZ(output.eve_filename), 0, 0, "EVE file (relative to outdir)" },
 	{ "outputs.stats.enabled", K_BOOL, OFF(output.stats_enabled), 0, 0, 0, "write stats JSON lines" },
@@ -85,6 +99,7 @@ void mdr_config_default(struct mdr_config *c)
 	strcpy(c->outdir, ".");
 	c->capture.ring_size = 32u << 20;
 	c->capture.record_ring = 16384;
+	c->capture.event_ring = 4096;
 	c->capture.ring_full = MDR_RING_FULL_AUTO;
 	c->capture.snaplen = 65535;
 	c->capture.promisc = true;
@@ -98,6 +113,9 @@ void mdr_config_default(struct mdr_config *c)
 	mdr_flow_config_default(&c->flow);
 	mdr_reasm_config_default(&c->reassembly);
 	c->reassembly_enabled = true;
+	mdr_classify_config_default(&c->classify);
+	c->app_layer_enabled = true;
+	mdr_enrich_config_default(&c->enrich);
 	c->output.eve_enabled = true;
 	strcpy(c->output.eve_filename, "eve.json");
 	c->output.stats_enabled = true;
@@ -222,6 +240,7 @@ static int set_value(struct mdr_config *c, const char *key, const char *v,
 			return errf(eb, el, "%skey '%s': '%s' is not a boolean (yes/no)", where, key, v);
 		return 0;
 	case K_STR:
+	case K_NETLIST:
 		if (strlen(v) >= k->len)
 			return errf(eb, el, "%skey '%s': value longer than %zu bytes", where, key, k->len - 1);
 		strcpy(dst, v);
@@ -259,6 +278,31 @@ struct yctx {
 	size_t el;
 };
 
+/* A YAML list is accepted for list keys (home-net): joined as "[a,b,c]". */
+static int walk_list(struct yctx *y, yaml_node_t *n, const char *key, const char *where)
+{
+	const struct key_def *k = find_key(key);
+	char buf[MDR_HOMENET_STR];
+	size_t o = 1;
+
+	if (!k || k->type != K_NETLIST)
+		return errf(y->eb, y->el, "%skey '%s': a list is not accepted here", where, key);
+	buf[0] = '[';
+	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *i);
+		const char *v;
+
+		if (!e || e->type != YAML_SCALAR_NODE)
+			return errf(y->eb, y->el, "%skey '%s': list items must be plain values", where, key);
+		v = (const char *)e->data.scalar.value;
+		if (o + strlen(v) + 3 > sizeof(buf))
+			return errf(y->eb, y->el, "%skey '%s': list too long", where, key);
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", o > 1 ? "," : "", v);
+	}
+	snprintf(buf + o, sizeof(buf) - o, "]");
+	return set_value(y->c, key, buf, where, y->eb, y->el);
+}
+
 static int walk(struct yctx *y, yaml_node_t *n, const char *prefix, int depth)
 {
 	char where[MDR_PATH_MAX + 32], key[512];
@@ -272,7 +316,7 @@ static int walk(struct yctx *y, yaml_node_t *n, const char *prefix, int depth)
 		return set_value(y->c, prefix, (const char *)n->data.scalar.value, where, y->eb, y->el);
 	}
 	if (n->type == YAML_SEQUENCE_NODE)
-		return errf(y->eb, y->el, "%skey '%s': a list is not accepted here", where, prefix);
+		return walk_list(y, n, prefix, where);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
@@ -325,6 +369,21 @@ int mdr_config_load(struct mdr_config *c, const char *path, char *errbuf, size_t
 	return rc;
 }
 
+static int validate_home_net(const struct mdr_config *c, char *errbuf, size_t errlen)
+{
+	struct mdr_homenet *hn = malloc(sizeof(*hn));
+	char err[160];
+	int rc;
+
+	if (!hn)
+		return -ENOMEM;
+	rc = mdr_homenet_parse(c->enrich.home_net, hn, err, sizeof(err));
+	free(hn);
+	if (rc)
+		return errf(errbuf, errlen, "key 'home-net': %s", err);
+	return 0;
+}
+
 int mdr_config_validate(const struct mdr_config *c, char *errbuf, size_t errlen)
 {
 	if (c->flow.hash_size && (c->flow.hash_size & (c->flow.hash_size - 1)))
@@ -336,7 +395,7 @@ int mdr_config_validate(const struct mdr_config *c, char *errbuf, size_t errlen)
 		return errf(errbuf, errlen, "key 'reassembly.stream-buffer': larger than reassembly.memcap");
 	if (!c->outdir[0])
 		return errf(errbuf, errlen, "key 'outdir': empty");
-	return 0;
+	return validate_home_net(c, errbuf, errlen);
 }
 
 void mdr_config_dump(const struct mdr_config *c, FILE *out)
@@ -355,7 +414,8 @@ void mdr_config_dump(const struct mdr_config *c, FILE *out)
 		case K_SIZE: fprintf(out, "%" PRIu64, *(const uint64_t *)p); break;
 		case K_DURATION: fprintf(out, "%gs", (double)*(const uint64_t *)p / 1e9); break;
 		case K_BOOL: fprintf(out, "%s", *(const bool *)p ? "yes" : "no"); break;
-		case K_STR: fprintf(out, "\"%s\"", (const char *)p); break;
+		case K_STR:
+		case K_NETLIST: fprintf(out, "\"%s\"", (const char *)p); break;
 		case K_RINGFULL: fprintf(out, "%s", rf[*(const int *)p % 3]); break;
 		}
 		fprintf(out, "    # %s\n", k->help);

@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../classify/classify.h"
 #include "../decode/decode.h"
+#include "../enrich/enrich.h"
 #include "../flow/flow.h"
 #include "../reassembly/reassembly.h"
 
@@ -36,6 +38,7 @@ struct mdr_config {
 	struct {
 		uint64_t ring_size;         /* bytes per worker ring */
 		uint32_t record_ring;       /* flow records per worker ring */
+		uint32_t event_ring;        /* app-layer events per worker ring */
 		int ring_full;              /* enum mdr_ring_full_policy */
 		uint32_t snaplen;           /* live capture */
 		bool promisc;
@@ -56,6 +59,10 @@ struct mdr_config {
 	struct mdr_flow_config flow;
 	struct mdr_reasm_config reassembly;
 	bool reassembly_enabled;
+
+	struct mdr_classify_config classify;    /* nDPI */
+	bool app_layer_enabled;                 /* DNS/HTTP/TLS/SSH/credential parsers */
+	struct mdr_enrich_config enrich;        /* geoip.*, home-net */
 
 	struct {
 		bool eve_enabled;

@@ -7,7 +7,8 @@
  * pkts_toclient, bytes_toserver, bytes_toclient, start, end, age, state,
  * reason}, tcp{tcp_flags, tcp_flags_ts, tcp_flags_tc, syn, fin, rst, psh,
  * ack, urg, ecn, cwr, state}. Additions: community_id, conn_state,
- * history, flow.end_reason, flow.interim, tunnel{...}.
+ * history, flow.end_reason, flow.interim, tunnel{...}; app_proto, ndpi{}
+ * and the application metadata are added by eve_meta.c.
  */
 #include "output.h"
 
@@ -230,6 +231,7 @@ json_t *mdr_eve_flow(const struct mdr_flow_record *r)
 	json_object_set_new(o, "history", json_string(r->history));
 	if (r->tunnel.type != MDR_TUNNEL_NONE)
 		json_object_set_new(o, "tunnel", eve_tunnel(r));
+	mdr_eve_flow_meta(o, r);
 	return o;
 }
 

@@ -60,12 +60,15 @@ struct mdr_pipeline *mdr_pipeline_create(const struct mdr_config *cfg, struct md
 		goto nomem;
 	memset(p->w, 0, sizeof(*p->w) * p->nworkers);
 	for (uint16_t i = 0; i < p->nworkers; i++)
-		if (mdr_worker_init(&p->w[i], p, i) != 0) {
-			snprintf(errbuf, errlen, "worker %u: out of memory (flow.max-flows %u, "
-				 "reassembly.memcap, capture.ring-size too large?)", i, cfg->flow.max_flows);
+		if (mdr_worker_init(&p->w[i], p, i, errbuf, errlen) != 0) {
 			mdr_pipeline_free(p);
 			return NULL;
 		}
+	p->enrich = mdr_enrich_create(&cfg->enrich, errbuf, errlen);
+	if (!p->enrich) {
+		mdr_pipeline_free(p);
+		return NULL;
+	}
 	if (open_outputs(p, errbuf, errlen) != 0) {
 		mdr_pipeline_free(p);
 		return NULL;
@@ -222,6 +225,7 @@ void mdr_pipeline_free(struct mdr_pipeline *p)
 		for (uint16_t i = 0; i < p->nworkers; i++)
 			mdr_worker_fini(&p->w[i]);
 	free(p->w);
+	mdr_enrich_free(p->enrich);
 	mdr_jsonfile_close(p->eve);
 	mdr_jsonfile_close(p->stats);
 	free(p);

@@ -8,7 +8,10 @@
 #include <stdatomic.h>
 
 #include "pipeline.h"
+#include "../applayer/applayer.h"
+#include "../classify/classify.h"
 #include "../decode/decode.h"
+#include "../enrich/enrich.h"
 #include "../flow/flow.h"
 #include "../output/output.h"
 #include "../reassembly/reassembly.h"
@@ -29,6 +32,7 @@ struct worker_counters {
 	uint64_t pkts, bytes;
 	uint64_t records, records_dropped, record_waits;
 	uint64_t stream_bytes;
+	uint64_t events, events_dropped, event_waits;
 	mdr_time_t last_ts;
 } mdr_cache_aligned;
 
@@ -41,6 +45,10 @@ struct worker {
 	struct mdr_reasm *reasm;
 	struct mdr_bring *in;          /* from the dispatcher (NULL with RSS) */
 	struct mdr_ring *out;          /* flow records to the writer */
+	struct mdr_ring *events;       /* app-layer events to the writer */
+	struct mdr_classify *cls;      /* nDPI, NULL when off */
+	struct mdr_applayer *app;      /* parsers, NULL when off */
+	mdr_time_t now;                /* time of the packet being processed */
 	struct worker_counters c;
 	atomic_int done;
 	uint64_t cpu_ns;               /* thread CPU time, set when done */
@@ -66,13 +74,15 @@ struct mdr_pipeline {
 	struct dispatch_counters d;
 	pthread_t writer;
 	struct mdr_jsonfile *eve, *stats;
+	struct mdr_enrich *enrich;     /* writer side: GeoIP, home-net */
 	uint64_t eve_lines;
 	atomic_int stop;
 	atomic_int writer_stop;
 	double t_start, t_end;         /* wall seconds */
 };
 
-int mdr_worker_init(struct worker *w, struct mdr_pipeline *pl, uint16_t id);
+int mdr_worker_init(struct worker *w, struct mdr_pipeline *pl, uint16_t id,
+		    char *errbuf, size_t errlen);
 void mdr_worker_fini(struct worker *w);
 void *mdr_worker_main(void *arg);
 void mdr_worker_process(struct worker *w, const struct mdr_cap_pkt *pk);

@@ -3,7 +3,7 @@
  *
  * Reads the same counters as the stats event and prints them for a human:
  * volume and rate, decode results and errors by reason, flows by end
- * reason, reassembly, every kind of drop.
+ * reason, reassembly, classification and transactions, every kind of drop.
  */
 #include "pipeline_int.h"
 
@@ -73,6 +73,17 @@ void mdr_pipeline_print_summary(struct mdr_pipeline *p, FILE *out)
 	fprintf(out, "tcp streams: %" PRIu64 " bytes reassembled, %" PRIu64 " gaps, %" PRIu64
 		" overlaps, %" PRIu64 " out of order\n", jget(st, "tcp.reassembled_bytes"),
 		jget(st, "tcp.gaps"), jget(st, "tcp.overlaps"), jget(st, "tcp.out_of_order"));
+	if (p->cfg->classify.enabled)
+		fprintf(out, "ndpi:        %" PRIu64 " flows: %" PRIu64 " detected, %" PRIu64
+			" guessed, %" PRIu64 " unknown; %" PRIu64 " packets inspected\n",
+			jget(st, "ndpi.flows"), jget(st, "ndpi.detected"), jget(st, "ndpi.guessed"),
+			jget(st, "ndpi.unknown"), jget(st, "ndpi.pkts"));
+	if (p->cfg->app_layer_enabled)
+		fprintf(out, "app layer:   %" PRIu64 " http, %" PRIu64 " dns, %" PRIu64 " tls, %" PRIu64
+			" ssh transactions; %" PRIu64 " clear-text credentials; %" PRIu64
+			" events dropped\n", jget(st, "app_layer.tx.http"), jget(st, "app_layer.tx.dns"),
+			jget(st, "app_layer.tx.tls"), jget(st, "app_layer.tx.ssh"),
+			jget(st, "app_layer.cleartext_credentials"), jget(st, "app_layer.events_dropped"));
 	fprintf(out, "drops:       capture %" PRIu64 ", interface %" PRIu64 ", ring full %" PRIu64
 		", oversize %" PRIu64 ", records %" PRIu64 "\n", jget(st, "capture.kernel_drops"),
 		jget(st, "capture.kernel_ifdrops"), jget(st, "capture.ring_full_drops"),

@@ -1,8 +1,11 @@
 /*
- * writer.c - the writer thread: flow records to eve.json, periodic stats.
+ * writer.c - the writer thread: events and flow records to eve.json,
+ * periodic stats.
  *
  * Slow I/O lives here, off the packet path. The writer drains every
- * worker's record ring in turn, formats EVE lines, flushes when idle and
+ * worker's event ring (application-layer transactions) and record ring in
+ * turn, enriches flow records (GeoIP, home-net: slow lookups stay off the
+ * workers), formats EVE lines, flushes when idle and
  * writes a Suricata-shaped "stats" event every outputs.stats.interval
  * seconds (and once at the end). It exits when every worker is done and
  * every ring is empty. Counters of other threads are read without locks:
@@ -21,24 +24,43 @@ double mdr_wall_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void write_eve(struct mdr_pipeline *p, json_t *o)
+{
+	if (o) {
+		mdr_jsonfile_write(p->eve, o);
+		json_decref(o);
+	}
+}
+
+/* Events first: a flow's transactions come before its flow record. */
+static uint32_t drain_events(struct mdr_pipeline *p, struct worker *w)
+{
+	static _Thread_local struct mdr_app_event evs[16];
+	uint32_t n;
+
+	if (!w->events)
+		return 0;
+	n = mdr_ring_pop(w->events, evs, MDR_ARRAY_SIZE(evs));
+	for (uint32_t k = 0; k < n && p->eve; k++)
+		write_eve(p, mdr_eve_app(&evs[k]));
+	return n;
+}
+
 static uint32_t drain(struct mdr_pipeline *p)
 {
-	struct mdr_flow_record recs[64];
+	static _Thread_local struct mdr_flow_record recs[64];
 	uint32_t total = 0;
 
 	for (uint16_t i = 0; i < p->nworkers; i++) {
-		uint32_t n = mdr_ring_pop(p->w[i].out, recs, MDR_ARRAY_SIZE(recs));
+		uint32_t n;
 
+		total += drain_events(p, &p->w[i]);
+		n = mdr_ring_pop(p->w[i].out, recs, MDR_ARRAY_SIZE(recs));
 		for (uint32_t k = 0; k < n; k++) {
-			json_t *o;
-
-			if (!p->eve)
-				continue;
-			o = mdr_eve_flow(&recs[k]);
-			if (o) {
-				mdr_jsonfile_write(p->eve, o);
-				json_decref(o);
-			}
+			if (p->enrich)
+				mdr_enrich_record(p->enrich, &recs[k]);
+			if (p->eve)
+				write_eve(p, mdr_eve_flow(&recs[k]));
 		}
 		total += n;
 	}
@@ -109,6 +131,8 @@ struct totals {
 	struct mdr_decode_stats dec;
 	struct mdr_flow_stats flow;
 	struct mdr_reasm_stats reasm;
+	struct mdr_classify_stats cls;
+	struct mdr_app_stats app;
 	struct worker_counters wc;
 };
 
@@ -131,6 +155,12 @@ static void gather(struct mdr_pipeline *p, struct totals *t)
 		if (w->reasm)
 			sum_u64((uint64_t *)&t->reasm, (const uint64_t *)mdr_reasm_get_stats(w->reasm),
 				sizeof(t->reasm) / 8);
+		if (w->cls)
+			sum_u64((uint64_t *)&t->cls, (const uint64_t *)mdr_classify_get_stats(w->cls),
+				sizeof(t->cls) / 8);
+		if (w->app)
+			sum_u64((uint64_t *)&t->app, (const uint64_t *)mdr_app_get_stats(w->app),
+				sizeof(t->app) / 8);
 		sum_u64((uint64_t *)&t->wc, (const uint64_t *)&w->c,
 			offsetof(struct worker_counters, last_ts) / 8);
 	}
@@ -200,6 +230,48 @@ static json_t *tcp_json(const struct totals *t)
 	return o;
 }
 
+static json_t *ndpi_json(const struct totals *t)
+{
+	json_t *o = json_object();
+
+	add(o, "flows", t->cls.flows);
+	add(o, "pkts", t->cls.pkts);
+	add(o, "detected", t->cls.detected);
+	add(o, "guessed", t->cls.guessed);
+	add(o, "unknown", t->cls.unknown);
+	add(o, "gave_up", t->cls.gave_up);
+	add(o, "no_state", t->cls.no_state);
+	add(o, "ndpi_flows", t->cls.ndpi_flows);
+	add(o, "ndpi_flows_peak", t->cls.ndpi_flows_peak);
+	return o;
+}
+
+static json_t *app_json(const struct totals *t, const struct mdr_enrich *e)
+{
+	json_t *o = json_object(), *tx = json_object();
+
+	add(o, "flows", t->app.flows);
+	add(tx, "http", t->app.http_tx);
+	add(tx, "dns", t->app.dns_tx);
+	add(tx, "tls", t->app.tls_tx);
+	add(tx, "ssh", t->app.ssh_tx);
+	json_object_set_new(o, "tx", tx);
+	add(o, "cleartext_credentials", t->app.creds);
+	add(o, "parse_errors", t->app.parse_errors);
+	add(o, "no_state", t->app.no_state);
+	add(o, "no_buffer", t->app.no_buffer);
+	add(o, "truncated", t->app.truncated);
+	add(o, "events", t->wc.events);
+	add(o, "events_dropped", t->wc.events_dropped);
+	if (e) {
+		const struct mdr_enrich_stats *es = mdr_enrich_get_stats(e);
+
+		add(o, "geoip_hits", es->geo_hits);
+		add(o, "asn_hits", es->asn_hits);
+	}
+	return o;
+}
+
 static json_t *capture_json(struct mdr_pipeline *p)
 {
 	struct mdr_capture_stats cs;
@@ -234,6 +306,8 @@ json_t *mdr_stats_json(struct mdr_pipeline *p)
 	json_object_set_new(s, "decoder", decoder_json(&t));
 	json_object_set_new(s, "flow", flow_json(&t));
 	json_object_set_new(s, "tcp", tcp_json(&t));
+	json_object_set_new(s, "ndpi", ndpi_json(&t));
+	json_object_set_new(s, "app_layer", app_json(&t, p->enrich));
 	for (uint16_t i = 0; i < p->nworkers; i++) {
 		json_t *w = json_object();
 		add(w, "worker", i);

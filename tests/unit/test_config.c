@@ -127,6 +127,32 @@ static void test_set_overrides(void **state)
 	assert_non_null(strstr(err, "flow.hash-size"));
 }
 
+/* home-net: Suricata's bracketed string, or a YAML list; a bad entry names the key. */
+static void test_home_net(void **state)
+{
+	struct mdr_config c;
+	char err[512];
+	char *p;
+
+	(void)state;
+	mdr_config_default(&c);
+	assert_string_equal(c.enrich.home_net, "[10.0.0.0/8,172.16.0.0/12,192.168.0.0/16]");
+	p = write_tmp("home-net:\n  - 10.1.0.0/16\n  - \"!10.1.2.0/24\"\n  - 2001:db8::/32\n");
+	assert_int_equal(mdr_config_load(&c, p, err, sizeof(err)), 0);
+	unlink(p);
+	assert_string_equal(c.enrich.home_net, "[10.1.0.0/16,!10.1.2.0/24,2001:db8::/32]");
+	assert_int_equal(mdr_config_validate(&c, err, sizeof(err)), 0);
+	assert_int_equal(mdr_config_set(&c, "home-net=[192.168.0.0/16, fd00::/8]", err, sizeof(err)), 0);
+	assert_int_equal(mdr_config_validate(&c, err, sizeof(err)), 0);
+	assert_int_equal(mdr_config_set(&c, "home-net=[192.168.0.0/40]", err, sizeof(err)), 0);
+	assert_int_equal(mdr_config_validate(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "key 'home-net'"));
+	p = write_tmp("classify:\n  max-packets: [1]\n");
+	assert_int_equal(mdr_config_load(&c, p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "key 'classify.max-packets': a list is not accepted here"));
+	unlink(p);
+}
+
 /* The shipped mdrprobe.yaml documents the defaults: loading it changes nothing. */
 static void test_shipped_yaml_equals_defaults(void **state)
 {
@@ -157,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_load),
 		cmocka_unit_test(test_yaml_errors_name_key_and_line),
 		cmocka_unit_test(test_set_overrides),
+		cmocka_unit_test(test_home_net),
 		cmocka_unit_test(test_shipped_yaml_equals_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
