@@ -338,4 +338,29 @@ struct mdr_ruleset {
 
 const char *mdr_rule_skip_name(enum mdr_rule_skip r);
 
+/* What the loader needs besides the rule text. */
+struct mdr_rules_source {
+	const char *const *files;       /* rule files, in order (paths as given) */
+	uint32_t nfiles;
+	const char *rule_dir;           /* default-rule-path for relative names, or NULL */
+	const char *classification;     /* classification.config path, or NULL */
+	const char *threshold;          /* threshold.config path, or NULL */
+	struct mdr_rule_vars vars;      /* address and port groups (defaults applied by caller) */
+};
+
+/*
+ * Parse every rule of src. Each skipped rule is reported once on report as
+ * "FILE:LINE: skipped (REASON): KEYWORD: detail" and counted; the rest load.
+ * Returns NULL only on a fatal error (out of memory; a variable that is
+ * itself malformed), with errbuf set.
+ */
+struct mdr_ruleset *mdr_rules_load(const struct mdr_rules_source *src, FILE *report,
+				   char *errbuf, size_t errlen);
+/* Parse one rule line into rs (tests, fuzzing). 0, or -EINVAL with *why and detail set. */
+int mdr_rules_add(struct mdr_ruleset *rs, const struct mdr_rules_source *src,
+		  const char *text, const char *file, uint32_t line,
+		  enum mdr_rule_skip *why, char *detail, size_t dlen);
+struct mdr_ruleset *mdr_ruleset_create(void);
+void mdr_ruleset_free(struct mdr_ruleset *rs);
+
 #endif
